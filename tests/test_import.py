@@ -1,0 +1,41 @@
+"""`import apt_nb` stays fast and lazy (CONTRACT: < 1 s beyond torch; transformers only when used)."""
+import subprocess
+import sys
+
+import apt_nb
+
+CODE = """
+import sys, time
+t = time.perf_counter(); import apt_nb; dt = time.perf_counter() - t
+heavy = [m for m in ("transformers", "evaluate", "datasets", "torch") if m in sys.modules]
+print(dt, ",".join(heavy))
+"""
+
+
+def test_import_is_fast_and_lazy():
+    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, check=True).stdout.split()
+    assert float(out[0]) < 1.0
+    assert len(out) == 1, f"import apt_nb loaded {out[1]}"
+
+
+def test_every_public_name_resolves():
+    for name in apt_nb.__all__:
+        assert getattr(apt_nb, name) is not None, name
+    assert apt_nb.load_task is apt_nb.data.load_task
+
+
+def test_unknown_name_is_an_attribute_error():
+    try:
+        apt_nb.no_such_name
+    except AttributeError as e:
+        assert "no_such_name" in str(e)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_version_matches_settings():
+    import configparser
+    from pathlib import Path
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(apt_nb.__file__).parent.parent / "settings.ini")
+    assert apt_nb.__version__ == cfg["DEFAULT"]["version"]
