@@ -8,8 +8,11 @@ __version__ = "0.1.0"
 import importlib
 
 _LAZY = {
-    "core": ["seed_everything", "tiny_tokenizer", "tiny_config", "tiny_model", "count_params",
+    "core": ["seed_everything", "quiet_hf", "tiny_tokenizer", "tiny_config", "tiny_model", "count_params",
              "count_layer_params", "FAMILIES"],
+    "adapter": ["APTLinear"],
+    "wrap": ["APTConfig", "get_apt_model", "get_masks", "set_masks", "describe"],
+    "compression": ["compress", "save_pruned", "load_pruned", "pruning_plan", "pruned_param_count"],
     "data": ["TASKS", "TaskSpec", "TaskData", "get_task", "load_task", "tokenize_task", "data_collator",
              "qa_predictions", "resolve_data_dir", "DataNotFoundError", "DataFormatError"],
     "metrics": ["compute_metrics", "accuracy", "f1", "matthews_correlation", "pearson", "spearman",

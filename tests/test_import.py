@@ -19,9 +19,13 @@ def test_import_is_fast_and_lazy():
 
 
 def test_every_public_name_resolves():
+    import importlib, types
+    for mod in apt_nb._LAZY:
+        importlib.import_module(f"apt_nb.{mod}")   # a submodule named like a public function would shadow it
     for name in apt_nb.__all__:
-        assert getattr(apt_nb, name) is not None, name
+        assert not isinstance(getattr(apt_nb, name), types.ModuleType), name
     assert apt_nb.load_task is apt_nb.data.load_task
+    assert callable(apt_nb.compress)
 
 
 def test_unknown_name_is_an_attribute_error():

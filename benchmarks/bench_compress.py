@@ -1,0 +1,179 @@
+"""Inference speed and memory of a compressed MiniLM vs the dense model vs a hand-sliced reference.
+
+The masks are random (this measures compression, not pruning quality): a random subset of heads and
+FFN neurons in every layer and 80% of the hidden dimensions, chosen so that about 40% of the layer
+parameters are kept. Three models are timed in the same process with alternating passes: the dense
+MiniLM, apt_nb's `compress` of an APT-wrapped copy, and a reference sliced by hand with plain
+PyTorch / transformers calls (`prune_linear_layer` and direct indexing). The reference's logits are
+checked against ours first. Speed-ups are paired ratios per round (this machine's speed drifts).
+
+Run: `python benchmarks/bench_compress.py [--rounds 5] [--batches 2]`; writes benchmarks/results/bench_compress.json.
+"""
+import argparse
+import copy
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+from transformers.pytorch_utils import prune_linear_layer
+
+from apt_nb.compression import compress, pruned_param_count
+from apt_nb.core import count_layer_params, quiet_hf, seed_everything
+from apt_nb.data import load_task
+from apt_nb.models import load_model, load_tokenizer
+from apt_nb.wrap import APTConfig, describe, get_apt_model, set_masks
+
+
+def random_masks(model, keep_target=0.4, hidden_keep=0.8, seed=0):
+    "Random binary masks keeping about `keep_target` of the layer parameters."
+    g = torch.Generator().manual_seed(seed)
+    arch = describe(model)
+    L, H = arch.mask_keys["head"]; F = arch.mask_keys["neuron"][1]; d = arch.hidden_size
+    hid = torch.zeros(d); hid[torch.randperm(d, generator=g)[: int(hidden_keep * d)]] = 1
+    full = count_layer_params(model)
+    lo, hi = 0.0, 1.0
+    for _ in range(30):
+        f = (lo + hi) / 2
+        kept = pruned_param_count(arch, [max(1, round(f * H))] * L, [round(f * F)] * L, int(hid.sum()))
+        lo, hi = (f, hi) if kept < keep_target * full else (lo, f)
+    head, neuron = torch.zeros(L, H), torch.zeros(L, F)
+    for l in range(L):
+        head[l, torch.randperm(H, generator=g)[: max(1, round(f * H))]] = 1
+        neuron[l, torch.randperm(F, generator=g)[: round(f * F)]] = 1
+    return {"head": head, "neuron": neuron, "hidden": hid}
+
+
+@torch.no_grad()
+def hand_slice(model, masks):
+    "Reference: slice a BERT classifier by hand with transformers' prune_linear_layer and plain indexing."
+    m = copy.deepcopy(model)
+    hid = masks["hidden"].nonzero().flatten()
+    bert = m.bert
+    for emb in (bert.embeddings.word_embeddings, bert.embeddings.position_embeddings, bert.embeddings.token_type_embeddings):
+        emb.weight = torch.nn.Parameter(emb.weight[:, hid].clone())
+    def ln(norm):
+        norm.weight = torch.nn.Parameter(norm.weight[hid].clone()); norm.bias = torch.nn.Parameter(norm.bias[hid].clone())
+        norm.normalized_shape = (len(hid),)
+    ln(bert.embeddings.LayerNorm)
+    hd = model.config.hidden_size // model.config.num_attention_heads
+    for l, layer in enumerate(bert.encoder.layer):
+        heads = masks["head"][l].nonzero().flatten()
+        rows = torch.cat([torch.arange(h * hd, (h + 1) * hd) for h in heads.tolist()])
+        s = layer.attention.self
+        for name in ("query", "key", "value"):
+            setattr(s, name, prune_linear_layer(prune_linear_layer(getattr(s, name), rows, dim=0), hid, dim=1))
+        s.num_attention_heads, s.all_head_size = len(heads), len(heads) * hd
+        o = layer.attention.output
+        o.dense = prune_linear_layer(prune_linear_layer(o.dense, rows, dim=1), hid, dim=0); ln(o.LayerNorm)
+        neurons = masks["neuron"][l].nonzero().flatten()
+        layer.intermediate.dense = prune_linear_layer(prune_linear_layer(layer.intermediate.dense, neurons, dim=0), hid, dim=1)
+        layer.output.dense = prune_linear_layer(prune_linear_layer(layer.output.dense, neurons, dim=1), hid, dim=0)
+        ln(layer.output.LayerNorm)
+    bert.pooler.dense = prune_linear_layer(bert.pooler.dense, hid, dim=1)
+    return m
+
+
+def batches(tok, sentences, bs, pad_to):
+    out = []
+    for i in range(0, len(sentences), bs):
+        kw = dict(padding="max_length", max_length=pad_to, truncation=True) if pad_to else dict(padding=True)
+        out.append(tok(sentences[i:i + bs], return_tensors="pt", **kw))
+    return out
+
+
+@torch.inference_mode()
+def one_pass(model, bs_list):
+    t = time.perf_counter()
+    for b in bs_list: model(**b)
+    return time.perf_counter() - t
+
+
+def weights_mb(model): return sum(p.numel() * p.element_size() for p in model.parameters()) / 2**20
+
+
+def peak_rss_child(which, args):
+    "Peak resident memory (MB) of a fresh process that builds one model and runs one padded batch of 128."
+    out = subprocess.run([sys.executable, __file__, "--child", which, "--seed", str(args.seed)], capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else None
+
+
+def build(seed):
+    seed_everything(seed); quiet_hf()
+    tok, dense = load_tokenizer("minilm"), load_model("minilm", "sst2").eval()
+    apt = get_apt_model(copy.deepcopy(dense), APTConfig())
+    masks = random_masks(apt, seed=seed)
+    set_masks(apt, masks)
+    return tok, dense, apt, masks
+
+
+def child(which, seed):
+    tok, dense, apt, masks = build(seed)
+    model = {"dense": dense, "apt": compress(apt), "hand": hand_slice(dense, masks)}[which]
+    del dense, apt
+    sents = load_task("sst2").dev["sentence"][:128]
+    b = batches(tok, sents, 128, 128)
+    one_pass(model, b)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--batches", type=int, default=2, help="batches of 128 dev sentences per timed pass")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--child", default=None)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_compress.json"))
+    args = ap.parse_args()
+    if args.child: return child(args.child, args.seed)
+    tok, dense, apt, masks = build(args.seed)
+    full = count_layer_params(dense)
+    sents = load_task("sst2").dev["sentence"][: 128 * args.batches]
+    ref_batch = tok(sents[:16], padding=True, return_tensors="pt")
+    with torch.no_grad(): masked_logits = apt(**ref_batch).logits
+    ours = compress(apt); hand = hand_slice(dense, masks)
+    with torch.no_grad():
+        err_masked = (ours(**ref_batch).logits - masked_logits).abs().max().item()
+        err_hand = (ours(**ref_batch).logits - hand(**ref_batch).logits).abs().max().item()
+    assert err_masked < 1e-4 and err_hand < 1e-4, (err_masked, err_hand)
+    kept = count_layer_params(ours)
+    assert kept == count_layer_params(hand)
+    res = {"kept_param_ratio": kept / full, "params_before": full, "params_after": kept,
+           "max_abs_logit_diff_vs_masked": err_masked, "max_abs_logit_diff_vs_hand_sliced": err_hand,
+           "weights_mb": {"dense": weights_mb(dense), "apt": weights_mb(ours), "hand": weights_mb(hand)}}
+    print(f"kept {kept:,} of {full:,} layer parameters ({100 * kept / full:.1f}%); logits match masked ({err_masked:.1e}) and hand-sliced ({err_hand:.1e})")
+    models = {"dense": dense, "apt": ours, "hand": hand}
+    for mode, pad in (("padded_128", 128), ("dynamic", None)):
+        bl = batches(tok, sents, 128, pad)
+        for m in models.values(): one_pass(m, bl[:1])  # warm-up
+        times = {k: [] for k in models}
+        for r in range(args.rounds):
+            order = list(models) if r % 2 == 0 else list(models)[::-1]
+            for k in order: times[k].append(one_pass(models[k], bl))
+        sp_apt = [d / a for d, a in zip(times["dense"], times["apt"])]
+        sp_hand = [d / h for d, h in zip(times["dense"], times["hand"])]
+        rel = [a / h for a, h in zip(sp_apt, sp_hand)]
+        n = 128 * len(bl)
+        res[mode] = {"throughput_examples_per_s": {k: n / statistics.median(v) for k, v in times.items()},
+                     "speedup_apt_median": statistics.median(sp_apt), "speedup_hand_median": statistics.median(sp_hand),
+                     "apt_vs_hand_paired_median": statistics.median(rel), "apt_vs_hand_paired_min": min(rel),
+                     "seconds_per_pass": times}
+        print(f"{mode:>10}: speed-up apt {statistics.median(sp_apt):.2f}x, hand-sliced {statistics.median(sp_hand):.2f}x, "
+              f"apt/hand (paired median) {statistics.median(rel):.3f} (min {min(rel):.3f})")
+    res["peak_rss_mb_one_padded_batch"] = {k: peak_rss_child(k, args) for k in models}
+    print("peak RSS (MB) of a process running one padded batch of 128:", res["peak_rss_mb_one_padded_batch"])
+    res["how"] = (f"{args.rounds} alternating rounds x {args.batches} batches of 128 SST-2 dev sentences, batch 128, "
+                  f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.machine()}; "
+                  "command: python benchmarks/bench_compress.py " + " ".join(sys.argv[1:]))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+    print("saved", args.out)
+
+
+if __name__ == "__main__":
+    main()
