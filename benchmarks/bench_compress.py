@@ -7,7 +7,7 @@ MiniLM, apt_nb's `compress` of an APT-wrapped copy, and a reference sliced by ha
 PyTorch / transformers calls (`prune_linear_layer` and direct indexing). The reference's logits are
 checked against ours first. Speed-ups are paired ratios per round (this machine's speed drifts).
 
-Run: `python benchmarks/bench_compress.py [--rounds 5] [--batches 2]`; writes benchmarks/results/bench_compress.json.
+Run: `python benchmarks/bench_compress.py [--rounds 7] [--batches 2]`; writes benchmarks/results/bench_compress.json.
 """
 import argparse
 import copy
@@ -17,13 +17,14 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import torch
 from transformers.pytorch_utils import prune_linear_layer
 
-from apt_nb.compression import compress, pruned_param_count
+from apt_nb.compression import compress, pruned_param_count, save_pruned
 from apt_nb.core import count_layer_params, quiet_hf, seed_everything
 from apt_nb.data import load_task
 from apt_nb.models import load_model, load_tokenizer
@@ -97,10 +98,12 @@ def one_pass(model, bs_list):
 def weights_mb(model): return sum(p.numel() * p.element_size() for p in model.parameters()) / 2**20
 
 
-def peak_rss_child(which, args):
-    "Peak resident memory (MB) of a fresh process that builds one model and runs one padded batch of 128."
-    out = subprocess.run([sys.executable, __file__, "--child", which, "--seed", str(args.seed)], capture_output=True, text=True)
-    return float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else None
+def peak_rss_child(model_dir, compressed):
+    "Memory of a fresh process that loads one saved model and runs one padded batch of 128: peak RSS and its rise over the baseline (MB)."
+    out = subprocess.run([sys.executable, __file__, "--child", str(model_dir)] + (["--compressed"] if compressed else []),
+                         capture_output=True, text=True)
+    if out.returncode != 0: raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def build(seed):
@@ -112,25 +115,37 @@ def build(seed):
     return tok, dense, apt, masks
 
 
-def child(which, seed):
-    tok, dense, apt, masks = build(seed)
-    model = {"dense": dense, "apt": compress(apt), "hand": hand_slice(dense, masks)}[which]
-    del dense, apt
-    sents = load_task("sst2").dev["sentence"][:128]
+def _rss_mb():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024
+
+
+def child(model_dir, compressed):
+    quiet_hf()
+    from apt_nb.compression import load_pruned
+    from apt_nb.data import get_task, read_glue_tsv, resolve_data_dir
+    from transformers import AutoModelForSequenceClassification
+    tok = load_tokenizer("minilm")
+    sents = read_glue_tsv(resolve_data_dir() / "glue" / "sst2" / "dev.tsv", get_task("sst2"))["sentence"][:128]
     b = batches(tok, sents, 128, 128)
+    base = _rss_mb()
+    model = load_pruned(model_dir) if compressed else AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
     one_pass(model, b)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peak_rss_mb": peak, "baseline_rss_mb": base, "model_and_activations_mb": peak - base}))
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--batches", type=int, default=2, help="batches of 128 dev sentences per timed pass")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--child", default=None)
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--compressed", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--memory-only", action="store_true", help="only re-measure memory and update the saved JSON")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_compress.json"))
     args = ap.parse_args()
-    if args.child: return child(args.child, args.seed)
+    if args.child: return child(args.child, args.compressed)
     tok, dense, apt, masks = build(args.seed)
     full = count_layer_params(dense)
     sents = load_task("sst2").dev["sentence"][: 128 * args.batches]
@@ -148,7 +163,12 @@ def main():
            "weights_mb": {"dense": weights_mb(dense), "apt": weights_mb(ours), "hand": weights_mb(hand)}}
     print(f"kept {kept:,} of {full:,} layer parameters ({100 * kept / full:.1f}%); logits match masked ({err_masked:.1e}) and hand-sliced ({err_hand:.1e})")
     models = {"dense": dense, "apt": ours, "hand": hand}
-    for mode, pad in (("padded_128", 128), ("dynamic", None)):
+    if args.memory_only:
+        res = json.loads(Path(args.out).read_text())
+        modes = ()
+    else:
+        modes = (("padded_128", 128), ("dynamic", None))
+    for mode, pad in modes:
         bl = batches(tok, sents, 128, pad)
         for m in models.values(): one_pass(m, bl[:1])  # warm-up
         times = {k: [] for k in models}
@@ -165,8 +185,13 @@ def main():
                      "seconds_per_pass": times}
         print(f"{mode:>10}: speed-up apt {statistics.median(sp_apt):.2f}x, hand-sliced {statistics.median(sp_hand):.2f}x, "
               f"apt/hand (paired median) {statistics.median(rel):.3f} (min {min(rel):.3f})")
-    res["peak_rss_mb_one_padded_batch"] = {k: peak_rss_child(k, args) for k in models}
-    print("peak RSS (MB) of a process running one padded batch of 128:", res["peak_rss_mb_one_padded_batch"])
+    with tempfile.TemporaryDirectory() as tmp:
+        dense.save_pretrained(Path(tmp) / "dense"); save_pruned(ours, Path(tmp) / "apt")
+        res["peak_rss_mb_one_padded_batch"] = {"dense": peak_rss_child(Path(tmp) / "dense", False),
+                                               "apt": peak_rss_child(Path(tmp) / "apt", True)}
+    print("memory of a fresh process loading the model and running one padded batch of 128:", res["peak_rss_mb_one_padded_batch"])
+    if args.memory_only:
+        Path(args.out).write_text(json.dumps(res, indent=1) + "\n"); print("updated", args.out); return
     res["how"] = (f"{args.rounds} alternating rounds x {args.batches} batches of 128 SST-2 dev sentences, batch 128, "
                   f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.machine()}; "
                   "command: python benchmarks/bench_compress.py " + " ".join(sys.argv[1:]))
