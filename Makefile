@@ -22,7 +22,7 @@ test: setup
 	$(BIN)/python tests/run_all.py
 
 demo: setup
-	$(OFFLINE) $(BIN)/python benchmarks/demo_finetune.py
+	$(OFFLINE) $(BIN)/python benchmarks/demo_apt.py
 
 readme: setup
 	$(BIN)/python tests/run_all.py --write-readme
