@@ -19,6 +19,7 @@ _LAZY = {
     "rank_growth": ["AdapterImportance", "grow_ranks", "rebuild_optimizer"],
     "distill": ["Distiller", "Teacher"],
     "controller": ["APTController", "StepInfo"],
+    "presets": ["PRESETS", "Preset", "get_preset"],
     "data": ["TASKS", "TaskSpec", "TaskData", "get_task", "load_task", "tokenize_task", "data_collator",
              "qa_predictions", "resolve_data_dir", "DataNotFoundError", "DataFormatError"],
     "metrics": ["compute_metrics", "accuracy", "f1", "matthews_correlation", "pearson", "spearman",
