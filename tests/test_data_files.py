@@ -98,3 +98,13 @@ def test_bad_json_names_the_file(tmp_path):
     (tmp_path / "alpaca" / "data.json").write_text('[{"instruction": "x", "output": "y"}]')
     with pytest.raises(DataFormatError, match=r"record 0: missing field\(s\) \['input'\]"):
         load_task("alpaca", data_dir=tmp_path)
+
+
+def test_qqp_skips_broken_lines_like_hf(tmp_path):
+    q = tmp_path / "glue" / "QQP"; q.mkdir(parents=True)
+    head = "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n"
+    for f in ("train.tsv", "dev.tsv"):
+        (q / f).write_text(head + "1\t1\t2\tWhy?\tHow?\t0\n2\t3\tbroken line\n3\t4\t5\tA?\tB?\t1\n")
+    with pytest.warns(UserWarning, match="skipped 1 line"):
+        t = load_task("qqp", data_dir=tmp_path)
+    assert t.train["label"] == [0, 1]

@@ -61,3 +61,18 @@ def test_t5_sequence_classification_is_a_clear_error():
     m = T5ForSequenceClassification(apt_nb.tiny_config("t5"))
     with pytest.raises(NotImplementedError, match="T5ForConditionalGeneration"):
         apt_nb.get_apt_model(m)
+
+
+def test_t5_decoder_padding_is_taken_from_the_labels():
+    tok = tiny_tokenizer("llama")
+    x = tok(["a good movie", "bad"], padding=True, return_tensors="pt")
+    labels = x["input_ids"].clone(); labels[1, 2:] = -100
+    dmask = (labels != -100).long()
+    scores = []
+    for kw in ({}, {"decoder_attention_mask": dmask}):
+        torch.manual_seed(0)
+        m = apt_nb.get_apt_model(tiny_model("t5", "seq2seq"))
+        s = Salience(m, beta=0.0, use_kurtosis=False)
+        m(**x, labels=labels, **kw).loss.backward()
+        scores.append(s.update()["decoder.neuron"].clone())
+    torch.testing.assert_close(scores[0], scores[1])
