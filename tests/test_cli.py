@@ -61,7 +61,7 @@ def run_main(args, capsys):
 @pytest.mark.parametrize("args,code,msg", [
     (["--task", "imdb"], 2, "error: unknown task 'imdb'"),
     (["--task", "sst2", "--target-sparsity", "1.2"], 2, "target_sparsity=1.2 is invalid"),
-    (["--task", "sst2", "--method", "cofi"], 2, "error: --method cofi: only 'apt'"),
+    (["--task", "sst2", "--method", "cofi"], 2, "error: --method cofi: available methods are apt, ft, lora"),
     (["--task"], 2, "error: argument --task: expected one argument"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(tiny, tmp_path, capsys, args, code, msg):
@@ -84,3 +84,29 @@ def test_missing_data_and_unwritable_output(tiny, tmp_path, capsys):
     rc, err = run_main(["train", "--task", "sst2", "--output-dir", tmp_path / "a_file" / "o", "--model", tiny / "tiny",
                         "--train-file", tiny / "train.csv", "--validation-file", tiny / "dev.csv"], capsys)
     assert rc == 1 and "not writable" in err and err.count("\n") == 1, err
+
+
+def test_sigterm_then_resume_matches_uninterrupted(tiny):
+    "A real SIGTERM to `apt-nb train` saves a checkpoint and exits 1 with one line; --resume then ends as the uninterrupted run."
+    import signal
+    import time
+    (tiny / "long.json").write_text(json.dumps({"preset": "cpu-small", "max_steps": 120, "batch_size": 8, "eval_every": 0.05}))
+    args = ["train", "--task", "sst2", "--model", tiny / "tiny", "--config", tiny / "long.json", "--no-progress",
+            "--train-file", tiny / "train.csv", "--validation-file", tiny / "dev.csv"]
+    out = tiny / "cut"
+    p = subprocess.Popen(CLI + [str(a) for a in args + ["--output-dir", out]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1"))
+    t0 = time.time()
+    while not (out / "checkpoint" / "state.pt").exists() and p.poll() is None and time.time() - t0 < 120: time.sleep(0.02)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 1 and err.startswith("error: SIGTERM: stopped at step") and err.count("\n") == 1, err[-2000:]
+    assert not (out / "metrics.json").exists()
+    r = apt_nb_cmd(*args, "--output-dir", out, "--resume")
+    assert r.returncode == 0, r.stderr[-2000:]
+    full = apt_nb_cmd(*args, "--output-dir", tiny / "whole")
+    assert full.returncode == 0, full.stderr[-2000:]
+    a, b = (json.loads((d / "metrics.json").read_text()) for d in (out, tiny / "whole"))
+    assert a["metric"] == b["metric"] and a["params_after"] == b["params_after"]
+    assert [h["metric"] for h in a["eval_history"]] == [h["metric"] for h in b["eval_history"]]
+    assert not (out / "checkpoint").exists()
