@@ -22,7 +22,7 @@ test: setup
 	$(BIN)/python tests/run_all.py
 
 demo: setup
-	$(OFFLINE) $(BIN)/python benchmarks/demo_apt.py
+	$(OFFLINE) $(BIN)/apt-nb train --task sst2 --output-dir runs/demo --config cpu-small --max-train-samples 8000
 
 readme: setup
 	$(BIN)/python tests/run_all.py --write-readme

@@ -21,7 +21,7 @@ _LAZY = {
     "distill": ["Distiller", "Teacher"],
     "controller": ["APTController", "StepInfo"],
     "presets": ["PRESETS", "Preset", "get_preset"],
-    "train": ["train", "METHODS", "TrainingInterrupted", "Evaluator"],
+    "training": ["train", "report", "METHODS", "TrainingInterrupted", "Evaluator"],
     "data": ["TASKS", "TaskSpec", "TaskData", "get_task", "load_task", "tokenize_task", "data_collator",
              "qa_predictions", "resolve_data_dir", "DataNotFoundError", "DataFormatError"],
     "metrics": ["compute_metrics", "accuracy", "f1", "matthews_correlation", "pearson", "spearman",

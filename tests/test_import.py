@@ -43,3 +43,16 @@ def test_version_matches_settings():
     cfg = configparser.ConfigParser()
     cfg.read(Path(apt_nb.__file__).parent.parent / "settings.ini")
     assert apt_nb.__version__ == cfg["DEFAULT"]["version"]
+
+
+def test_no_public_name_is_shadowed_by_a_submodule():
+    "Importing a submodule sets it as an attribute of the package: no public name may equal a module name."
+    import importlib
+    import pkgutil
+    import types
+    import apt_nb
+    modules = {m.name for m in pkgutil.iter_modules(apt_nb.__path__)}
+    assert not modules & set(apt_nb.__all__), modules & set(apt_nb.__all__)
+    from apt_nb import report, train   # report imports the module that defines train first
+    assert not isinstance(train, types.ModuleType) and callable(train) and callable(report)
+    importlib.import_module("apt_nb.training")
