@@ -26,6 +26,7 @@ _LAZY = {
              "qa_predictions", "resolve_data_dir", "DataNotFoundError", "DataFormatError"],
     "metrics": ["compute_metrics", "accuracy", "f1", "matthews_correlation", "pearson", "spearman",
                 "squad_v2", "rouge"],
+    "explorer": ["Explorer", "ExplorerUI", "build_explorer_cache", "build_stand_in"],
     "models": ["MODEL_ALIASES", "resolve_model", "load_model", "load_tokenizer", "minilm_path",
                "smollm2_path", "ModelNotAvailableError"],
 }

@@ -2,7 +2,8 @@
 
 In order: `nbdev_export` (fail if the package changes: it was out of sync with the notebooks),
 `nbdev_clean` (fail if a notebook changes: it was not clean), README.md in sync with nbs/index.ipynb,
-`nbdev_test --timing` on every notebook, `pytest tests/`. Runs offline (HF_HUB_OFFLINE=1,
+`nbdev_test --timing` on every notebook, `pytest tests/` (the browser test included: skipped with its reason
+when Chromium or playwright-core is missing, a failure under CI=true). Runs offline (HF_HUB_OFFLINE=1,
 HF_DATASETS_OFFLINE=1, a temporary HF_HOME), one torch thread per process. Ends with one line,
 `N passed, M failed`, counting notebooks and pytest tests together; exits non-zero on any failure.
 
@@ -101,15 +102,19 @@ def main(argv):
         nb_pass, nb_fail = len(nbs) - len(failed_nbs & {p.name for p in nbs}), len(failed_nbs)
 
         junit = Path(tmp) / "pytest.xml"
-        _run([str(BIN / "python"), "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"], env=env)
+        _run([str(BIN / "python"), "-m", "pytest", "tests", "-q", "-rs", "-p", "no:cacheprovider", f"--junitxml={junit}"], env=env)
         py_pass = py_fail = 0
+        skipped = []
         if junit.exists():
-            for s in ET.parse(junit).getroot().iter("testsuite"):
+            root = ET.parse(junit).getroot()
+            for s in root.iter("testsuite"):
                 total, fails = int(s.get("tests", 0)), int(s.get("failures", 0)) + int(s.get("errors", 0))
                 py_fail += fails; py_pass += total - fails - int(s.get("skipped", 0))
+            skipped = [f"{c.get('name')}: {k.get('message', '')}" for c in root.iter("testcase") for k in c.iter("skipped")]
         else:
             py_fail += 1
     failed = nb_fail + py_fail + len(problems)
+    for line in skipped: print("SKIPPED", line)
     print(f"\nnotebooks: {nb_pass} passed, {nb_fail} failed; pytest: {py_pass} passed, {py_fail} failed; "
           f"checks: {3 - len(problems)} passed, {len(problems)} failed")
     print(f"{nb_pass + py_pass} passed, {failed} failed")
