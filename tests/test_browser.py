@@ -70,7 +70,11 @@ def test_explorer_in_browser(tmp_path):
     notebook_without_slow_cells(NOTEBOOK, root / "explorer.ipynb")
     port = _free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"), IPYTHONDIR=str(tmp_path / "ipython"))
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"), JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
+               IPYTHONDIR=str(tmp_path / "ipython"))
+    env.pop("MPLBACKEND", None)   # the kernel uses matplotlib's inline backend, as for a user (run_all.py sets Agg)
+    news = tmp_path / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True); news.write_text('{"fetchNews": "false"}')   # no "get notified of Jupyter news?" toast
     log = open(tmp_path / "jupyter.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
