@@ -27,6 +27,8 @@ _LAZY = {
     "metrics": ["compute_metrics", "accuracy", "f1", "matthews_correlation", "pearson", "spearman",
                 "squad_v2", "rouge"],
     "explorer": ["Explorer", "ExplorerUI", "build_explorer_cache", "build_stand_in"],
+    "cofi": ["CoFi", "L0Gates", "expected_sparsity"],
+    "mask_tuning": ["mask_tuning_prune"],
     "models": ["MODEL_ALIASES", "resolve_model", "load_model", "load_tokenizer", "minilm_path",
                "smollm2_path", "ModelNotAvailableError"],
 }
