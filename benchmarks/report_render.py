@@ -1,0 +1,150 @@
+"""Tables and figure of the reproduction report, generated from benchmarks/results/report/*.json (never typed by hand).
+
+- Table 2 at CPU scale: each task's score per method, and relative to FT (SST-2's run): time to 97% of FT's score
+  (the teacher's training time added for the methods that distil from FT, as the authors' script does), training
+  peak memory, inference time and inference memory; the paper's RoBERTa-base row beside each method.
+- Table 4 (+ kurtosis): the APT ablations on SST-2.
+- Figure 3: SST-2 accuracy against inference speed-up and against inference memory, APT and LoRA+Prune, every
+  sparsity measured (benchmarks/results/report.png).
+
+Run: `python benchmarks/report_render.py` writes benchmarks/results/report.md (and report.png when there is a sweep);
+`--readme` also puts the tables into nbs/index.ipynb between `<!-- report:start -->` and `<!-- report:end -->` and
+regenerates README.md. Missing runs show as "–".
+"""
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "report"
+NAMES = {"ft": "FT", "lora": "LoRA", "lora-prune": "LoRA+Prune", "prune-distill": "Prune+Distill",
+         "lora-prune-distill": "LoRA+Prune+Distill", "apt": "APT"}
+PAPER = {   # paper Table 2, RoBERTa-base: SST-2, and relative to FT: train time (97% TTA), train mem, inf time, inf mem
+    "ft": (94.8, 100.0, 100.0, 100.0, 100.0), "lora": (95.1, 2137.0, 60.5, 100.0, 100.0),
+    "lora-prune": (93.0, 5128.3, 60.5, 38.0, 75.1), "prune-distill": (94.5, 1495.3, 168.5, 38.6, 79.2),
+    "lora-prune-distill": (91.9, 6534.6, 141.4, 39.4, 82.3), "apt": (94.5, 592.1, 70.1, 41.3, 78.1)}
+PAPER_ABL = {"apt": (94.5, 592.1, 70.1), "no-adaptive-pruning": (94.4, 82.6, 62.2), "uniform-rank-growth": (94.3, 609.8, 65.0),
+             "fixed-ranks": (93.2, 684.9, 64.4), "no-self-distillation": (92.9, 483.1, 61.9), "with-kurtosis": (None, None, None)}
+TASKS = ("sst2", "rte", "stsb")
+
+
+def load(folder=RESULTS) -> dict:
+    "Every finished run's metrics, by run name."
+    return {f.stem: json.loads(f.read_text()) for f in sorted(Path(folder).glob("*.json"))}
+
+
+def tta(runs: dict, name: str, reference: float):
+    "Seconds to the first evaluation at >= 97% of `reference` (teacher's training time added), or None."
+    r = runs.get(name)
+    if r is None or reference is None: return None
+    ok = (lambda m: m >= 0.97 * reference) if r.get("greater_is_better", True) else (lambda m: m <= reference / 0.97)
+    t = next((h["seconds"] for h in r["eval_history"] if ok(h["metric"])), None)
+    teacher = r.get("report", {}).get("teacher")
+    if t is not None and teacher: t += runs[teacher]["train_seconds"] if teacher in runs else float("nan")
+    return t
+
+
+def relative(runs: dict, name: str, ft: str):
+    "(train time to 97% of FT, train peak memory, inference time, inference memory) as % of FT's run, None where unknown."
+    r, f = runs.get(name), runs.get(ft)
+    if r is None or f is None: return (None,) * 4
+    t, tf = tta(runs, name, f["metric"]), tta(runs, ft, f["metric"])
+    return (None if t is None or not tf else 100 * t / tf, 100 * r["train_peak_mem_mb"] / f["train_peak_mem_mb"],
+            100 * f["inference"]["throughput_compressed"] / r["inference"]["throughput_compressed"],
+            100 * r["inference"]["mem_compressed_mb"] / f["inference"]["mem_compressed_mb"])
+
+
+def fmt(v, spec="{:.1f}", missing="–"): return missing if v is None else spec.format(v)
+
+
+def table2(runs: dict) -> str:
+    head = "| method | SST-2 | RTE | STS-B | train time to 97% FT | train mem | inf time | inf mem | paper (RoBERTa-base): SST-2, time, mem, inf time, inf mem |"
+    lines = [head, "|" + "---|" * 9]
+    for m, label in NAMES.items():
+        scores = [fmt(runs[f"{t}-{m}"]["metric"]) if f"{t}-{m}" in runs else "–" for t in TASKS]
+        rel = relative(runs, f"sst2-{m}", "sst2-ft")
+        p = PAPER[m]
+        lines.append(f"| {label} | " + " | ".join(scores) + " | " + " | ".join(fmt(v, "{:.0f}%") for v in rel)
+                     + f" | {p[0]}, {p[1]:.0f}%, {p[2]:.0f}%, {p[3]:.0f}%, {p[4]:.0f}% |")
+    return "\n".join(lines)
+
+
+def table4(runs: dict) -> str:
+    lines = ["| APT variant (SST-2) | accuracy | train time to 97% FT | train mem | paper: SST-2, time, mem |", "|---|---|---|---|---|"]
+    for v, p in PAPER_ABL.items():
+        name = "sst2-apt" if v == "apt" else f"sst2-apt-{v}"
+        acc = fmt(runs[name]["metric"]) if name in runs else "–"
+        rel = relative(runs, name, "sst2-ft")
+        paper = "–" if p[0] is None else f"{p[0]}, {p[1]:.0f}%, {p[2]:.0f}%"
+        lines.append(f"| {v} | {acc} | {fmt(rel[0], '{:.0f}%')} | {fmt(rel[1], '{:.0f}%')} | {paper} |")
+    return "\n".join(lines)
+
+
+def sweep_points(runs: dict) -> dict:
+    "method -> sorted [(sparsity, accuracy, speed-up, memory ratio)] over SST-2 runs at every sparsity."
+    out = {}
+    for m in ("apt", "lora-prune"):
+        pts = []
+        for name, r in runs.items():
+            if not name.startswith(f"sst2-{m}") or r.get("report", {}).get("group") == "ablations": continue
+            rest = name[len(f"sst2-{m}"):]
+            if rest and not rest[1:].isdigit(): continue   # sst2-lora-prune is not a sweep point of lora
+            inf = r["inference"]
+            pts.append((1 - r["kept_param_ratio"], r["metric"], inf["speedup"], inf["mem_compressed_mb"] / inf["mem_dense_mb"]))
+        if pts: out[m] = sorted(pts)
+    return out
+
+
+def figure(points: dict, path: Path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(9, 3.4))
+    for m, pts in points.items():
+        s, acc, sp, mem = zip(*pts)
+        for ax, x in zip(axs, (sp, mem)):
+            ax.plot(x, acc, marker="o", label=NAMES[m])
+            for xi, yi, si in zip(x, acc, s): ax.annotate(f"{si:.0%}", (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    axs[0].set_xlabel("inference speed-up (compressed / dense throughput)"); axs[1].set_xlabel("inference memory (fraction of dense)")
+    for ax in axs: ax.set_ylabel("SST-2 dev accuracy (%)"); ax.grid(alpha=0.3); ax.legend(fontsize=8)
+    fig.suptitle("MiniLM, SST-2: accuracy against inference efficiency at each sparsity (labels)", fontsize=9)
+    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+
+
+def render(runs: dict) -> str:
+    n = len(runs)
+    return (f"Runs finished: {n} (`python benchmarks/report.py`; results in `benchmarks/results/report/`).\n\n"
+            "**Table 2 at CPU scale** (MiniLM, 60% sparsity; efficiency on SST-2 relative to FT):\n\n" + table2(runs)
+            + "\n\n**Table 4 ablations (+ kurtosis)** (MiniLM, SST-2, 60% sparsity; relative to FT):\n\n" + table4(runs) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--readme", action="store_true", help="also update nbs/index.ipynb and README.md")
+    a = ap.parse_args()
+    runs = load()
+    text = render(runs)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "report.md").write_text(text)
+    pts = sweep_points(runs)
+    if pts: figure(pts, HERE / "results" / "report.png")
+    print(text)
+    if a.readme:
+        nb_path = HERE.parent / "nbs" / "index.ipynb"
+        nb = json.loads(nb_path.read_text())
+        start, end = "<!-- report:start -->", "<!-- report:end -->"
+        for c in nb["cells"]:
+            s = "".join(c["source"])
+            if start in s and end in s:
+                s = s[:s.index(start) + len(start)] + "\n" + text + s[s.index(end):]
+                c["source"] = s.splitlines(keepends=True)
+                break
+        else: sys.exit(f"no {start} ... {end} section in {nb_path}")
+        nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+        subprocess.run([sys.executable, str(HERE.parent / "tests" / "run_all.py"), "--write-readme"], check=True)
+
+
+if __name__ == "__main__":
+    main()
