@@ -8,9 +8,11 @@ seed 0, the same step budget for every method of a task), about 3 h on 2 CPU cor
 - ablations (Table 4, + kurtosis), SST-2, APT: without adaptive pruning (sparsity 0, no distillation), uniform rank
   growth, fixed ranks, without self-distillation, with the kurtosis term (cpu-small runs without it).
 - sweep (Figure 3), SST-2: APT and LoRA+Prune at 40 and 90% sparsity (60% comes from main).
-- main, STS-B and RTE (200 steps each, the whole training set): only their final scores enter the report, so they
-  are evaluated once, at the end (SST-2 runs every quarter, for the time to 97% of FT). On RTE the full-parameter
-  methods use lr 1e-4: with 5e-5, FT stays at the majority class (52.7%) within 200 steps.
+- main, STS-B (200 steps, the whole training set): only the final scores enter the report, so these runs are
+  evaluated once, at the end (SST-2 runs every quarter, for the time to 97% of FT).
+- RTE: FT only (200 steps, lr 1e-4). MiniLM stays at the majority class there at this scale (53.1% against 52.7%
+  for always answering "not entailment"; 52.7% with lr 5e-5), so the other methods are not run on RTE: 97% of a
+  chance-level score would compare noise.
 
 Resumable: each finished run's metrics are written to benchmarks/results/report/<run>.json (its model folder is then
 deleted) and a run whose file exists is skipped, so the suite can be stopped and started again, across sessions.
@@ -72,7 +74,7 @@ def suite():
         for m in ("apt", "lora-prune"):
             runs[f"sst2-{m}-{round(100 * sp)}"] = {"group": "sweep", "task": "sst2", "method": m, "teacher": None,
                                                   "overrides": {**sst2, "lr": LR[m], "target_sparsity": sp}}
-    return {**runs, **main_runs("stsb"), **main_runs("rte")}
+    return {**runs, **main_runs("stsb"), "rte-ft": main_runs("rte")["rte-ft"]}
 
 
 def seconds_per_step():
