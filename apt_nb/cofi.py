@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .search import CostModel
-from .wrap import _state
+from .wrap import _put_masks, _state, set_masks
 
 # %% auto #0
 __all__ = ['BETA', 'GAMMA', 'ZETA', 'EPS', 'sample_gate', 'prob_open', 'gate_cdf', 'L0Gates', 'expected_size',
@@ -150,11 +150,6 @@ def cofi_layer_loss(student_hidden, teacher_hidden, transform, alive=None, mask=
     return total, chosen
 
 # %% ../nbs/19_cofi.ipynb #ba23bd8d
-def _set_mask_tensors(model, masks: dict):
-    "Put (possibly differentiable) tensors in place of the model's mask buffers."
-    st = _state(model)
-    for k, v in masks.items(): setattr(st, "mask_" + k.replace(".", "_"), v)
-
 class CoFi(nn.Module):
     "CoFi's trainable state for one run: L0 gates, Lagrangian, the layer transform Tr, and a frozen fine-tuned teacher."
     def __init__(self, model, teacher, target_sparsity: float, layer_weight: float = 0.9, pred_weight: float = 0.1,
@@ -176,11 +171,11 @@ class CoFi(nn.Module):
     def sample_masks(self, model):
         "Draw the gates and put the resulting masks on `model` (gradients reach the gates)."
         self.last_z = self.gates.sample(self.gen)
-        _set_mask_tensors(model, L0Gates.masks({k: v.to(next(model.parameters()).device) for k, v in self.last_z.items()}))
+        _put_masks(model, L0Gates.masks({k: v.to(next(model.parameters()).device) for k, v in self.last_z.items()}))
 
     def deterministic_masks(self, model):
         "Put CoFi's test-time masks on `model` (no gradients)."
-        _set_mask_tensors(model, {k: v.detach() for k, v in L0Gates.masks(deterministic_gates(self.gates)).items()})
+        _put_masks(model, {k: v.detach() for k, v in L0Gates.masks(deterministic_gates(self.gates)).items()})
 
     def distill_loss(self, student_out, batch: dict, alive=None) -> torch.Tensor:
         "alpha_layer * CoFi's layer loss + alpha_pred * T^2 KL(teacher || student) (MSE for regression)."
@@ -222,8 +217,7 @@ class CoFi(nn.Module):
             down.weight.mul_(torch.where(m["neuron"][s.layer] > 0, m["neuron"][s.layer], 1.0)[None, :])
         binary = {k: (v > 0).float() for k, v in m.items()}
         self.final_alive = [bool(r.sum() > 0) for r in binary["head"]]
-        for k in binary: st._buffers["mask_" + k] = torch.ones_like(binary[k])   # plain buffers again, then set
-        from apt_nb.wrap import set_masks
+        _put_masks(model, {k: torch.ones_like(v) for k, v in binary.items()})   # plain buffers again, then set
         set_masks(model, binary)
         return binary
 

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .adapter import APTLinear
-from .wrap import _buf, _state, get_masks, set_masks
+from .wrap import _put_masks, _state, get_masks, set_masks
 
 # %% auto #0
 __all__ = ['Teacher', 'layer_blocks', 'sample_teacher_layers', 'map_layer', 'alive_layers', 'make_transform', 'prediction_loss',
@@ -48,12 +48,12 @@ class Teacher:
         try:
             for n, t in self.params.items():
                 if n in named: named[n].data = t
-            for k, v in masks.items(): setattr(st, _buf(k), torch.ones_like(v))
+            _put_masks(model, {k: torch.ones_like(v) for k, v in masks.items()})
             model.eval()
             yield model
         finally:
             for n, d in saved.items(): named[n].data = d
-            for k, v in masks.items(): setattr(st, _buf(k), v)
+            _put_masks(model, masks)
             model.train(was_training)
 
     @torch.no_grad()

@@ -8,11 +8,9 @@ from __future__ import annotations
 import copy
 
 import torch
-from torch import nn
 
-from .cofi import _set_mask_tensors
 from .search import BlockList, CostModel
-from .wrap import _state, describe, set_masks
+from .wrap import _put_masks, _state, describe, set_masks
 
 # %% auto #0
 __all__ = ['fisher_importance', 'search_masks', 'rearrange_layer', 'rearrange', 'solve_scales', 'plain_copy', 'tune_masks',
@@ -29,12 +27,12 @@ def fisher_importance(model, batches) -> tuple[dict, dict]:
     model.eval()   # no dropout: the gradients of one model, not of random sub-networks
     try:
         for b in batches:
-            _set_mask_tensors(model, masks)
+            _put_masks(model, masks)
             g = torch.autograd.grad(model(**b).loss, list(masks.values()))
             for k, v in zip(masks, g): grads[k].append(v.detach())
     finally:
         model.train(was)
-        for k in masks: st._buffers["mask_" + k] = torch.ones(st.arch.mask_keys[k], device=dev)
+        _put_masks(model, {k: torch.ones(st.arch.mask_keys[k], device=dev) for k in masks})
     grads = {k: torch.stack(v) for k, v in grads.items()}
     return {k: (v ** 2).sum(0) for k, v in grads.items()}, grads
 

@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import random
+import re
 import resource
 import shutil
 import signal
@@ -37,8 +38,8 @@ from .wrap import APTConfig, _task_head, describe, get_apt_model, get_masks, set
 
 # %% auto #0
 __all__ = ['METHODS', 'COFI_METHODS', 'LORA_PRUNE_TUNING_SHARE', 'LORA_PRUNE_CALIBRATION', 'Evaluator', 'throughput',
-           'peak_memory_mb', 'write_json', 'epoch_batches', 'sync_gradients', 'sync_salience', 'TrainingInterrupted',
-           'stop_requests', 'save_checkpoint', 'load_checkpoint', 'train', 'report']
+           'reset_peak_memory', 'peak_memory_mb', 'write_json', 'epoch_batches', 'sync_gradients', 'sync_salience',
+           'TrainingInterrupted', 'stop_requests', 'save_checkpoint', 'load_checkpoint', 'train', 'report']
 
 # %% ../nbs/15_train.ipynb #ebdb710c
 def _model_inputs(model, batch: dict) -> dict:
@@ -113,10 +114,30 @@ def throughput(model, loader, repeats: int = 1) -> float:
         best = max(best, n / (time.perf_counter() - t))
     return best
 
+def _hwm_mb():
+    "Linux's resident high-water mark of this process (VmHWM), in MB; None elsewhere."
+    try: return int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+    except (OSError, AttributeError): return None
+
+def reset_peak_memory() -> None:
+    "Start the peak-memory measurement afresh: CUDA's peak statistics, and on Linux the process's resident high-water mark."
+    if torch.cuda.is_available(): torch.cuda.reset_peak_memory_stats()
+    try: Path("/proc/self/clear_refs").write_text("5")
+    except OSError: pass
+
 def peak_memory_mb() -> float:
-    "Peak resident memory of this process (CPU) or peak allocated CUDA memory, in MB."
+    "Peak allocated CUDA memory, else the peak resident memory of this process since `reset_peak_memory` (Linux) or since it started, in MB."
     if torch.cuda.is_available(): return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    hwm = _hwm_mb()
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def _inference(dense, final, loader) -> dict:
+    "Throughput of the dense and the final model over `loader`, one after the other, and their weights' memory."
+    thr_d, thr_c = throughput(dense, loader), throughput(final, loader)
+    wmb = lambda m: sum(q.numel() * q.element_size() for q in m.parameters()) / 2**20
+    return {"throughput_dense": thr_d, "throughput_compressed": thr_c, "speedup": thr_c / thr_d,
+            "mem_dense_mb": wmb(dense), "mem_compressed_mb": wmb(final),
+            "how": "dev set, batch 128, dynamic padding, one pass each after training; memory = parameter bytes"}
 
 # %% ../nbs/15_train.ipynb #bc2fb169
 def write_json(path, obj):
@@ -125,6 +146,19 @@ def write_json(path, obj):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w") as f: json.dump(obj, f, indent=1, default=str); f.write("\n")
     os.replace(tmp, path)
+
+def _time_to_97(hist, reference, greater_is_better: bool, after: int = 0):
+    "Training seconds at the first evaluation after step `after` within 97% of `reference` (None without a reference or if never reached)."
+    if reference is None: return None
+    ok = (lambda m: m >= 0.97 * reference) if greater_is_better else (lambda m: m <= reference / 0.97)
+    return next((h["seconds"] for h in hist if h["step"] > after and ok(h["metric"])), None)
+
+def _architecture(model, masks) -> dict:
+    "The contents of architecture.json for a compressed model: kept hidden dimensions, kept blocks per layer, final masks."
+    plan = model.config.apt_pruning
+    return {"hidden_size_kept": len(plan["hidden"]), "hidden_kept": plan["hidden"],
+            "layers": [{"key": x["key"], "layer": x["layer"], "kept": x["kept"]} for x in plan["attn"] + plan["ffn"]],
+            "final_masks": masks}
 
 # %% ../nbs/15_train.ipynb #f29f9f41
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
@@ -278,30 +312,20 @@ def _lora_prune(out: Path, a: dict, p: Preset, log) -> dict:
     r2 = train(spec.name, ph / "retrain", model=ph / "pruned", method="lora", preset=p.replace(max_steps=retrain), log=log, **common)
     final = load_model(ph / "retrain" / "model", spec.name).eval()   # pruned shapes, LoRA merged
     ev = Evaluator(spec, data, enc, tok)
-    dense = load_model(a["model"], spec.name)
-    thr_d, thr_c = throughput(dense, ev.loader), throughput(final, ev.loader)
-    wmb = lambda m: sum(q.numel() * q.element_size() for q in m.parameters()) / 2**20
+    inference = _inference(load_model(a["model"], spec.name), final, ev.loader)
     off = r1["train_seconds"] + prune_s
     hist = r1["eval_history"] + [{**h, "step": h["step"] + tune, "seconds": round(h["seconds"] + off, 2)} for h in r2["eval_history"]]
     ref = a["reference_metric"]
-    t97 = None
-    if ref is not None:
-        ok = (lambda m: m >= 0.97 * ref) if spec.greater_is_better else (lambda m: m <= ref / 0.97)
-        t97 = next((h["seconds"] for h in hist if ok(h["metric"])), None)
     res = {**r2, "method": "lora-prune", "params_before": r1["params_before"], "kept_param_ratio": r2["params_after"] / r1["params_before"],
            "train_seconds": round(off + r2["train_seconds"], 2), "train_peak_mem_mb": max(r1["train_peak_mem_mb"], r2["train_peak_mem_mb"]),
-           "eval_history": hist, "time_to_97pct_reference": t97,
+           "eval_history": hist, "time_to_97pct_reference": _time_to_97(hist, ref, spec.greater_is_better, after=tune),
            "step_seconds": {**{"lora " + k: v for k, v in r1["step_seconds"].items()}, **{"retrain " + k: v for k, v in r2["step_seconds"].items()}},
-           "inference": {**r2["inference"], "throughput_dense": thr_d, "throughput_compressed": thr_c, "speedup": thr_c / thr_d,
-                         "mem_dense_mb": wmb(dense), "mem_compressed_mb": wmb(final)},
+           "inference": inference,
            "config": {**r2["config"], "preset": p.__dict__, "model": str(a["model"]), "total_steps": total, "reference_metric": ref,
                       "lora_prune": {"lora_steps": tune, "retrain_steps": retrain, "calibration_examples": sum(len(b) for b in idx),
                                      "prune_seconds": round(prune_s, 2), "lora_phase_metric": r1["metric"]}}}
     shutil.rmtree(out / "model", ignore_errors=True); os.replace(ph / "retrain" / "model", out / "model")
-    plan = final.config.apt_pruning
-    write_json(out / "architecture.json", {"hidden_size_kept": len(plan["hidden"]), "hidden_kept": plan["hidden"],
-               "layers": [{"key": x["key"], "layer": x["layer"], "kept": x["kept"]} for x in plan["attn"] + plan["ffn"]],
-               "final_masks": {k: v.tolist() for k, v in masks.items()}})
+    write_json(out / "architecture.json", _architecture(final, {k: v.tolist() for k, v in masks.items()}))
     with open(out / ".train_log.jsonl.tmp", "w") as f:
         for name, d in (("lora", ph / "lora"), ("retrain", ph / "retrain")):
             for line in (d / "train_log.jsonl").read_text().splitlines():
@@ -351,6 +375,7 @@ def train(task: str, output_dir, model: str = "minilm", method: str = "apt", pre
           resume: bool = False, keep_checkpoint: bool = False, mixed_precision: str | None = None, progress: bool = True,
           teacher=None, log=print) -> dict:
     "Train `model` on `task` with `method` (apt, ft, lora) and write metrics.json, model/, architecture.json and train_log.jsonl to `output_dir`."
+    reset_peak_memory()   # the peak of this run, not of whatever ran before it in the process
     spec = get_task(task)
     if method not in METHODS: raise ValueError(f"method={method!r} is invalid: must be one of {', '.join(METHODS)}")
     p = preset if isinstance(preset, Preset) else get_preset(preset or spec.name, overrides)
@@ -572,24 +597,18 @@ def train(task: str, output_dir, model: str = "minilm", method: str = "apt", pre
         if method == "lora": final = final.merge_and_unload()
         for q in final.parameters(): q.requires_grad_(False)
     metrics_all = ev(final)
-    dense = load_model(model, spec.name).to(dev)
-    thr_d, thr_c = throughput(dense, ev.loader), throughput(final, ev.loader)
-    wmb = lambda m: sum(q.numel() * q.element_size() for q in m.parameters()) / 2**20
+    inference = _inference(load_model(model, spec.name).to(dev), final, ev.loader)
     params_after = count_layer_params(final)
     hist = run["history"]
-    t97 = None
-    if reference_metric is not None:
-        ok = (lambda m: m >= 0.97 * reference_metric) if spec.greater_is_better else (lambda m: m <= reference_metric / 0.97)
-        t97 = next((h["seconds"] for h in hist if ok(h["metric"])), None)
     import accelerate, transformers
     result = {"method": method, "task": spec.name, "metric_name": metric_name, "metric": metrics_all[metric_name],
               "greater_is_better": spec.greater_is_better, "metrics_all": metrics_all, "params_before": params_before,
               "params_after": params_after, "kept_param_ratio": params_after / params_before, "train_seconds": round(run["train_s"], 2),
-              "train_peak_mem_mb": train_peak, "eval_history": hist, "time_to_97pct_reference": t97,
+              "train_peak_mem_mb": train_peak, "eval_history": hist,
+              "time_to_97pct_reference": _time_to_97(hist, reference_metric, spec.greater_is_better,
+                                                     after=prune_end if cofi is not None else last_event or 0),
               "step_seconds": {k: round(v[0] / v[1], 4) for k, v in run["step_seconds"].items()},
-              "inference": {"throughput_dense": thr_d, "throughput_compressed": thr_c, "speedup": thr_c / thr_d,
-                            "mem_dense_mb": wmb(dense), "mem_compressed_mb": wmb(final),
-                            "how": "dev set, batch 128, dynamic padding, one pass each after training; memory = parameter bytes"},
+              "inference": inference,
               "config": {"preset": p.__dict__, "apt": cfg.to_dict() if method == "apt" else None, "model": str(model), "seed": seed,
                          "total_steps": total, "steps_per_epoch": per_epoch, "processes": acc.num_processes,
                          "mixed_precision": acc.mixed_precision, "device": str(dev), "reference_metric": reference_metric,
@@ -605,10 +624,7 @@ def train(task: str, output_dir, model: str = "minilm", method: str = "apt", pre
         out.mkdir(parents=True, exist_ok=True)
         if masks is not None:
             save_pruned(final, out / "model", tokenizer=tok)
-            arch = final.config.apt_pruning
-            write_json(out / "architecture.json", {"hidden_size_kept": len(arch["hidden"]), "hidden_kept": arch["hidden"],
-                       "layers": [{"key": a["key"], "layer": a["layer"], "kept": a["kept"]} for a in arch["attn"] + arch["ffn"]],
-                       "final_masks": masks})
+            write_json(out / "architecture.json", _architecture(final, masks))
         else:
             tmp = out / ".model.tmp"; shutil.rmtree(tmp, ignore_errors=True)
             final.save_pretrained(tmp); tok.save_pretrained(tmp)

@@ -346,3 +346,8 @@ def set_masks(model, masks: dict) -> None:
             raise ValueError(f"mask {k!r} has shape {tuple(v.shape)}, expected {tuple(st.arch.mask_keys[k])}")
         if torch.isnan(v).any() or v.min() < 0 or v.max() > 1: raise ValueError(f"mask {k!r} has values outside [0, 1]")
     for k, v in masks.items(): st.mask(k).copy_(torch.as_tensor(v))
+
+def _put_masks(model, masks: dict) -> None:
+    "Put the given tensors themselves (differentiable ones too) where the mask buffers are; `set_masks` copies values into them."
+    st = _state(model)
+    for k, v in masks.items(): setattr(st, _buf(k), v)

@@ -63,11 +63,14 @@ def tta(runs: dict, name: str, reference: float):
 def relative(runs: dict, name: str, ft: str):
     """(train time to 97% of FT, train peak memory, inference time, inference memory) as % of FT's run, None where unknown.
     Inference time is the run's own dense / compressed throughput, measured one after the other in the same process
-    (the dense model is FT's architecture), so machine noise between runs does not enter the ratio."""
+    (the dense model is FT's architecture), so machine noise between runs does not enter the ratio. Training memory
+    is compared only between runs made each in its own process (a process's resident peak includes earlier runs')."""
     r, f = runs.get(name), runs.get(ft)
     if r is None or f is None: return (None,) * 4
     t, tf = tta(runs, name, f["metric"]), tta(runs, ft, f["metric"])
-    return (None if t is None or not tf else 100 * t / tf, 100 * r["train_peak_mem_mb"] / f["train_peak_mem_mb"],
+    own = lambda x: x.get("report", {}).get("own_process", False)   # peaks measured in a shared process are not a run's own
+    return (None if t is None or not tf else 100 * t / tf,
+            100 * r["train_peak_mem_mb"] / f["train_peak_mem_mb"] if own(r) and own(f) else None,
             100 / r["inference"]["speedup"],
             100 * r["inference"]["mem_compressed_mb"] / f["inference"]["mem_compressed_mb"])
 
@@ -76,13 +79,15 @@ def fmt(v, spec="{:.1f}", missing="–"): return missing if v is None else "not 
 
 
 def table2(runs: dict) -> str:
-    head = "| method | SST-2 | RTE | STS-B | train time to 97% FT | train mem | inf time | inf mem | paper (RoBERTa-base): SST-2, time, mem, inf time, inf mem |"
-    lines = [head, "|" + "---|" * 9]
+    head = ("| method | SST-2 | RTE | STS-B | kept params (SST-2) | train time to 97% FT | train mem | inf time | inf mem "
+            "| paper (RoBERTa-base): SST-2, time, mem, inf time, inf mem |")
+    lines = [head, "|" + "---|" * 10]
     for m, label in NAMES.items():
         scores = [fmt(runs[f"{t}-{m}"]["metric"]) if f"{t}-{m}" in runs else "–" for t in TASKS]
         rel = relative(runs, f"sst2-{m}", "sst2-ft")
         p = PAPER[m]
-        lines.append(f"| {label} | " + " | ".join(scores) + " | " + " | ".join(fmt(v, "{:.0f}%") for v in rel)
+        kept = fmt(100 * runs[f"sst2-{m}"]["kept_param_ratio"] if f"sst2-{m}" in runs else None, "{:.0f}%")
+        lines.append(f"| {label} | " + " | ".join(scores) + f" | {kept} | " + " | ".join(fmt(v, "{:.0f}%") for v in rel)
                      + f" | {p[0]}, {p[1]:.0f}%, {p[2]:.0f}%, {p[3]:.0f}%, {p[4]:.0f}% |")
     return "\n".join(lines)
 
@@ -178,9 +183,14 @@ def render(runs: dict) -> str:
     n = len(runs)
     return (f"Runs finished: {n} (`python benchmarks/report.py`; results in `benchmarks/results/report/`).\n\n"
             "**Table 2 at CPU scale** (MiniLM, 60% sparsity; efficiency on SST-2 relative to FT; inference time is each run's "
-            "dense / compressed throughput measured side by side, so FT's own row shows the measurement's noise):\n\n" + table2(runs)
+            "dense / compressed throughput measured side by side, so FT's own row shows the measurement's noise"
+            + ("; training memory only between runs each made in its own process: the earlier runs shared one, whose resident "
+               "peak carries over from run to run, so theirs are not compared" if any(not r.get("report", {}).get("own_process") for r in runs.values()) else "")
+            + "):\n\n" + table2(runs)
             + "\n\n**Table 4 ablations (+ kurtosis)** (MiniLM, SST-2, 60% sparsity; relative to FT):\n\n" + table4(runs)
-            + "\n\n**Which of the paper's claims hold here** (computed from the same results):\n\n" + claims_table(runs) + "\n")
+            + "\n\n**Which of the paper's claims hold here** (computed from the same results):\n\n" + claims_table(runs) + "\n"
+            + ("\n**Figure 3 at CPU scale** (SST-2; APT and LoRA+Prune at every sparsity measured):\n\n"
+               "![accuracy against inference speed-up and memory](benchmarks/results/report.png)\n" if sweep_points(runs) else ""))
 
 
 def main():
