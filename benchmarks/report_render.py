@@ -33,8 +33,20 @@ TASK_NAMES = {"sst2": "SST-2", "rte": "RTE", "stsb": "STS-B"}
 
 
 def load(folder=RESULTS) -> dict:
-    "Every finished run's metrics, by run name."
-    return {f.stem: json.loads(f.read_text()) for f in sorted(Path(folder).glob("*.json"))}
+    "Every finished run's metrics, by run name, with the training peak of its memory run (folder/memory/) where there is one."
+    runs = {f.stem: json.loads(f.read_text()) for f in sorted(Path(folder).glob("*.json"))}
+    for f in sorted((Path(folder) / "memory").glob("*.json")):
+        if f.stem in runs: runs[f.stem].setdefault("report", {})["memory_run_peak_mb"] = json.loads(f.read_text())["train_peak_mem_mb"]
+    return runs
+
+
+def own_peak(r: dict):
+    """A run's training peak memory in MB, from a process of its own: its memory run's (the same training, shortened, in a
+    fresh process) where there is one, else its own if it ran in a fresh process; None otherwise (a process's resident
+    peak includes the runs before it)."""
+    rep = r.get("report", {})
+    if "memory_run_peak_mb" in rep: return rep["memory_run_peak_mb"]
+    return r["train_peak_mem_mb"] if rep.get("own_process") else None
 
 
 def final_from(r: dict) -> int:
@@ -64,13 +76,12 @@ def relative(runs: dict, name: str, ft: str):
     """(train time to 97% of FT, train peak memory, inference time, inference memory) as % of FT's run, None where unknown.
     Inference time is the run's own dense / compressed throughput, measured one after the other in the same process
     (the dense model is FT's architecture), so machine noise between runs does not enter the ratio. Training memory
-    is compared only between runs made each in its own process (a process's resident peak includes earlier runs')."""
+    is compared only between peaks measured each in a process of its own (`own_peak`)."""
     r, f = runs.get(name), runs.get(ft)
     if r is None or f is None: return (None,) * 4
     t, tf = tta(runs, name, f["metric"]), tta(runs, ft, f["metric"])
-    own = lambda x: x.get("report", {}).get("own_process", False)   # peaks measured in a shared process are not a run's own
-    return (None if t is None or not tf else 100 * t / tf,
-            100 * r["train_peak_mem_mb"] / f["train_peak_mem_mb"] if own(r) and own(f) else None,
+    pr, pf = own_peak(r), own_peak(f)
+    return (None if t is None or not tf else 100 * t / tf, None if pr is None or pf is None else 100 * pr / pf,
             100 / r["inference"]["speedup"],
             100 * r["inference"]["mem_compressed_mb"] / f["inference"]["mem_compressed_mb"])
 
@@ -184,8 +195,8 @@ def render(runs: dict) -> str:
     return (f"Runs finished: {n} (`python benchmarks/report.py`; results in `benchmarks/results/report/`).\n\n"
             "**Table 2 at CPU scale** (MiniLM, 60% sparsity; efficiency on SST-2 relative to FT; inference time is each run's "
             "dense / compressed throughput measured side by side, so FT's own row shows the measurement's noise"
-            + ("; training memory only between runs each made in its own process: the earlier runs shared one, whose resident "
-               "peak carries over from run to run, so theirs are not compared" if any(not r.get("report", {}).get("own_process") for r in runs.values()) else "")
+            + "; training memory is the peak resident memory of each method's memory run, the same training shortened to "
+            "64 steps in a process of its own (`report.py --memory`)"
             + "):\n\n" + table2(runs)
             + "\n\n**Table 4 ablations (+ kurtosis)** (MiniLM, SST-2, 60% sparsity; relative to FT):\n\n" + table4(runs)
             + "\n\n**Which of the paper's claims hold here** (computed from the same results):\n\n" + claims_table(runs) + "\n"
