@@ -22,7 +22,8 @@ deleted) and a run whose file exists is skipped, so the suite can be stopped and
 Before it starts, the script prints its estimate of the remaining time from per-step costs (those of the finished
 SST-2 runs where there are some) and per-evaluation costs measured on this machine. Run one heavy job at a time.
 
-Run: `python benchmarks/report.py [--only main|ablations|sweep] [--runs NAME,...] [--dry-run]`;
+Run: `python benchmarks/report.py [--only main|ablations|sweep] [--runs NAME,...] [--dry-run]`, and
+`python benchmarks/report.py --memory` for the training-memory columns (each SST-2 main and ablation run for 64 steps);
 then `python benchmarks/report_render.py` for the tables and figure. `--smoke` runs every selected run for 24 steps
 (2 pruning events) on 64 sentences into a temporary folder (a check of the plumbing, not results).
 """
@@ -58,7 +59,8 @@ ABLATIONS = {   # name -> overrides of the APT run (paper Table 4, plus the kurt
 SWEEP = (0.4, 0.9)
 # Measured on this machine (2 CPU cores) by the suite's own SST-2 runs: training seconds per step, and the rest of a
 # run's wall time (loading, evaluations, the final evaluation and throughput passes, compressing, saving) with 4
-# evaluations; APT's is the largest, as its evaluations run the full-size masked model with unmerged adapters.
+# evaluations; APT's is the largest: while it distils it also evaluates the dev set at every pruning window, to decide
+# whether to renew its teacher (7 extra passes in 400 steps; 32% of an APT run's time in `Evaluator` under py-spy).
 SECONDS_PER_STEP = {"ft": 1.01, "lora": 0.73, "lora-prune": 0.83, "prune-distill": 1.66, "lora-prune-distill": 1.46, "apt": 1.44}
 OVERHEAD_SECONDS = {"ft": 160, "lora": 160, "lora-prune": 270, "prune-distill": 150, "lora-prune-distill": 180, "apt": 450}
 EVAL_SECONDS = {"sst2": 20, "rte": 8, "stsb": 36}   # one plain pass over the dev set

@@ -121,35 +121,42 @@ def claims(runs: dict) -> list:
     out = []
     def add(text, paper, ours, ok): out.append((text, paper, ours, "–" if ok is None else "holds" if ok else "does not hold"))
     ratios = {t: score(f"{t}-apt") / score(f"{t}-ft") for t in TASKS if score(f"{t}-apt") is not None and score(f"{t}-ft")}
-    add("APT keeps at least 97% of FT's score at 60% sparsity", "SST-2 99.7%",
+    P = {m: dict(zip(("score", "time", "mem", "inf_time", "inf_mem"), v)) for m, v in PAPER.items()}
+    pct = lambda v: f"{v:.0f}%"
+    add("APT keeps at least 97% of FT's score at 60% sparsity", f"SST-2 {100 * P['apt']['score'] / P['ft']['score']:.1f}%",
         ", ".join(f"{TASK_NAMES[t]} {100 * r:.1f}%" for t, r in ratios.items()) or "–",
         None if "sst2" not in ratios else all(r >= 0.97 for r in ratios.values()))
     others = ("lora-prune", "prune-distill", "lora-prune-distill")
     sc = {m: score(f"sst2-{m}") for m in ("apt",) + others}
-    add("APT scores at least as well as the other pruning methods (SST-2)", "94.5 vs 93.0, 94.5, 91.9",
+    add("APT scores at least as well as the other pruning methods (SST-2)",
+        f"{P['apt']['score']} vs " + ", ".join(str(P[m]["score"]) for m in others),
         f"{fmt(sc['apt'])} vs " + ", ".join(fmt(sc[m]) for m in others), None if None in sc.values() else sc["apt"] >= max(sc[m] for m in others))
     t = {m: rel[m][0] for m in ("apt",) + others}
-    add("APT reaches 97% of FT sooner than the other pruning methods", "592% of FT's time vs 5128%, 1495%, 6535%",
+    add("APT reaches 97% of FT sooner than the other pruning methods",
+        f"{pct(P['apt']['time'])} of FT's time vs " + ", ".join(pct(P[m]["time"]) for m in others),
         f"{fmt(t['apt'], '{:.0f}%')} vs " + ", ".join(fmt(t[m], "{:.0f}%") for m in others),
         None if None in t.values() else all(t["apt"] < t[m] for m in others))
     mem = {m: rel[m][1] for m in ("apt", "prune-distill")}
-    add("APT trains in less peak memory than FT and than Prune+Distill", "70% of FT vs Prune+Distill 169%",
+    add("APT trains in less peak memory than FT and than Prune+Distill",
+        f"{pct(P['apt']['mem'])} of FT vs Prune+Distill {pct(P['prune-distill']['mem'])}",
         f"{fmt(mem['apt'], '{:.0f}%')} vs {fmt(mem['prune-distill'], '{:.0f}%')}",
         None if None in mem.values() else mem["apt"] < 100 and mem["apt"] < mem["prune-distill"])
     inf = rel["apt"][2:]
-    add("APT's pruned model is faster and smaller at inference than FT's", "41% of FT's time, 78% of its memory",
+    add("APT's pruned model is faster and smaller at inference than FT's",
+        f"{pct(P['apt']['inf_time'])} of FT's time, {pct(P['apt']['inf_mem'])} of its memory",
         f"{fmt(inf[0], '{:.0f}%')} time, {fmt(inf[1], '{:.0f}%')} memory", None if None in inf else inf[0] < 100 and inf[1] < 100)
     pts = {m: {round(100 * p[0]): p[1] for p in v} for m, v in sweep_points(runs).items()}
     common = sorted(set(pts.get("apt", {})) & set(pts.get("lora-prune", {})))
     add("APT is more accurate than LoRA+Prune at every sparsity (Figure 3)", "at every sparsity up to 90%",
         ", ".join(f"{s}%: {pts['apt'][s]:.1f} vs {pts['lora-prune'][s]:.1f}" for s in common) or "–",
         None if len(common) < 3 else all(pts["apt"][s] > pts["lora-prune"][s] for s in common))
-    for v, paper in (("no-self-distillation", "-1.6"), ("fixed-ranks", "-1.3"), ("uniform-rank-growth", "-0.2")):
+    for v in ("no-self-distillation", "fixed-ranks", "uniform-rank-growth"):
         a, b = score("sst2-apt"), score(f"sst2-apt-{v}")
-        add(f"Each part helps: APT {v.replace('-', ' ')} scores lower (SST-2)", f"{paper} points",
+        add(f"Each part helps: APT {v.replace('-', ' ')} scores lower (SST-2)", f"{PAPER_ABL[v][0] - PAPER_ABL['apt'][0]:+.1f} points",
             "–" if None in (a, b) else f"{b - a:+.1f} points", None if None in (a, b) else b < a)
     t = (rel["apt"][0], relative(runs, "sst2-apt-no-adaptive-pruning", "sst2-ft")[0])
-    add("Adaptive pruning costs training time: without it APT reaches 97% of FT sooner", "83% of FT's time vs 592%",
+    add("Adaptive pruning costs training time: without it APT reaches 97% of FT sooner",
+        f"{pct(PAPER_ABL['no-adaptive-pruning'][1])} of FT's time vs {pct(PAPER_ABL['apt'][1])}",
         f"{fmt(t[1], '{:.0f}%')} vs {fmt(t[0], '{:.0f}%')}", None if None in t else t[1] < t[0])
     return out
 
