@@ -73,6 +73,10 @@ def test_sweep_points_and_render(rr, tmp_path):
     rr.figure(pts, tmp_path / "fig.png")
     assert (tmp_path / "fig.png").stat().st_size > 5000
     assert "Runs finished: 5" in rr.render(runs) and "| fixed-ranks | 84.0 |" in rr.render(runs)
+    runs["sst2-apt"]["report"]["cpu"] = "AMD EPYC, 2 cores"   # the machines are named, so mixed machines show
+    assert rr.machines(runs) == "not recorded (4 runs); AMD EPYC, 2 cores (1 run)"
+    assert "every run in a process of its own" in rr.render(runs) and "memory run" not in rr.render(runs)
+    assert "each method's memory run" in rr.render(loaded)
 
 
 def test_claims(rr):
@@ -96,4 +100,8 @@ def test_claims(rr):
     assert c["Each part helps: APT no self distillation scores lower (SST-2)"] == ("-1.0 points", "holds")
     assert c["Each part helps: APT fixed ranks scores lower (SST-2)"] == ("+0.5 points", "does not hold")
     assert c["Each part helps: APT uniform rank growth scores lower (SST-2)"] == ("–", "–")
+    kurtosis = "The kurtosis (outlier-aware) salience term helps (APT here runs without it; the row adds it)"
+    assert c[kurtosis] == ("–", "–")
+    runs["sst2-apt-with-kurtosis"] = run(50.9, [], 1, 1.0, 1.0, group="ablations")
+    assert {t: (o, v) for t, _, o, v in rr.claims(runs)}[kurtosis] == ("50.9 with it vs 88.0 without", "does not hold")
     assert "| APT trains in less peak memory than FT and than Prune+Distill | 70% of FT vs Prune+Distill 168% | 70% vs 150% | holds |" in rr.claims_table(runs)
