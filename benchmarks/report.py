@@ -1,9 +1,9 @@
 """The reproduction report's runs: paper Table 2, Table 4 and Figure 3 at CPU scale, on the packaged MiniLM.
 
 The suite (every run one `apt_nb.training.train` call on all-MiniLM-L6-v2, `cpu-small` preset, batch 16, length 64,
-seed 0, the same step budget for every method of a task), run in this order. The whole suite took 94 min on an AMD EPYC
-with 2 cores (2026-12-05, the committed results; each result records its `cpu`) and about 4.5 h (STS-B then at 200 steps) on the 2-core machine
-of an earlier session, where the same runs took about 3.5x longer: the scale was planned for 3 h on that machine from
+seed 0, the same step budget for every method of a task), run in this order. The whole suite took 94 min on an AMD
+EPYC with 2 cores (2026-12-05, the committed results; each result records its `cpu`) and about 4.5 h (STS-B then at
+200 steps) on the 2-core machine of an earlier session, where the same runs took about 3.5x longer: the scale was planned for 3 h on that machine from
 FT and LoRA step costs, before APT's per-window teacher-renewal evaluations and CoFi's teacher passes were measured.
 All committed results come from one machine, so the time ratios compare runs of one machine. It resumes where it
 stopped, so it can be run in pieces:
@@ -27,10 +27,8 @@ SST-2 runs where there are some, the constants below scaled by how fast those ru
 Run one heavy job at a time.
 
 Run: `python benchmarks/report.py [--only main|ablations|sweep] [--runs NAME,...] [--dry-run]`; every run runs in a
-process of its own, so its training peak memory is its own. `python benchmarks/report.py --memory` adds 64-step
-memory runs of the SST-2 main and ablation runs, whose peaks the render then prefers (not used for the committed
-results); then `python benchmarks/report_render.py` for the tables and figure. `--smoke` runs every selected run for 24 steps
-(2 pruning events) on 64 sentences into a temporary folder (a check of the plumbing, not results).
+process of its own, so its training peak memory is its own; then `python benchmarks/report_render.py` for the tables
+and figure. `--smoke` runs every selected run for 24 steps (2 pruning events) on 64 sentences into a temporary folder (a check of the plumbing, not results).
 """
 import argparse
 import json
@@ -121,12 +119,6 @@ def estimate(run: dict, cal) -> float:
 def done(name: str) -> bool: return (RESULTS / f"{name}.json").is_file()
 
 
-MEMORY_STEPS = 64   # a memory run: the same training (schedule scaled) for this many steps, evaluated once on 64 sentences
-
-
-def memory_done(name: str) -> bool: return (RESULTS / "memory" / f"{name}.json").is_file()
-
-
 def cpu() -> str:
     "The machine a run ran on, for the record: time ratios only compare runs of one machine."
     names = [l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")] \
@@ -134,36 +126,26 @@ def cpu() -> str:
     return f"{names[0] if names else platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
-def run_one(name: str, run: dict, smoke: bool, scratch: Path, memory: bool = False):
+def run_one(name: str, run: dict, smoke: bool, scratch: Path):
     from apt_nb.training import train
     t = TASKS[run["task"]]
     over = dict(run["overrides"])
     kw = {"max_train_samples": t["max_train_samples"]}
-    if memory: over.update(max_steps=MEMORY_STEPS, eval_every=1.0); kw["max_eval_samples"] = 64
     if smoke: over.update(max_steps=24, num_events=2); kw = {"max_train_samples": 64, "max_eval_samples": 32}
-    out = (scratch if smoke else RUNS) / ("memory" if memory else "") / name
+    out = (scratch if smoke else RUNS) / name
     if out.exists(): shutil.rmtree(out)   # a run cut short is started again
     teacher = None
     if run["teacher"]:
         teacher = (scratch if smoke else RUNS) / run["teacher"] / "model"
         if not teacher.is_dir(): raise RuntimeError(f"{name} needs the model of {run['teacher']}: run it first (the suite keeps it)")
     t0, ref = time.time(), None
-    if not smoke and not memory and done(f"{run['task']}-ft"): ref = json.loads((RESULTS / f"{run['task']}-ft.json").read_text())["metric"]
+    if not smoke and done(f"{run['task']}-ft"): ref = json.loads((RESULTS / f"{run['task']}-ft.json").read_text())["metric"]
     res = train(run["task"], out, model="minilm", method=run["method"], preset="cpu-small", overrides=over, seed=0,
                 reference_metric=ref, teacher=teacher, progress=False, log=lambda *a, **k: None, **kw)
     res["report"] = {"run": name, "group": run["group"], "teacher": run["teacher"], "wall_seconds": round(time.time() - t0, 1),
                      "own_process": True, "cpu": cpu(),
                      "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "smoke": smoke}
-    if memory and not smoke:
-        (RESULTS / "memory").mkdir(parents=True, exist_ok=True)
-        rec = {"run": name, "method": run["method"], "steps": MEMORY_STEPS, "train_peak_mem_mb": res["train_peak_mem_mb"],
-               "wall_seconds": res["report"]["wall_seconds"], "finished": res["report"]["finished"], "cpu": res["report"]["cpu"],
-               "how": "peak resident memory (VmHWM, reset at the start of train) of a fresh process running this training for "
-                      f"{MEMORY_STEPS} steps with the same settings, schedule scaled to them"}
-        tmp = RESULTS / "memory" / f".{name}.json.tmp"
-        tmp.write_text(json.dumps(rec, indent=1) + "\n"); os.replace(tmp, RESULTS / "memory" / f"{name}.json")
-        shutil.rmtree(out, ignore_errors=True)
-    elif not smoke:
+    if not smoke:
         RESULTS.mkdir(parents=True, exist_ok=True)
         tmp = RESULTS / f".{name}.json.tmp"
         tmp.write_text(json.dumps(res, indent=1, default=str) + "\n"); os.replace(tmp, RESULTS / f"{name}.json")
@@ -177,15 +159,13 @@ def main():
     ap.add_argument("--runs", default=None, help="comma-separated run names")
     ap.add_argument("--dry-run", action="store_true", help="print the plan and the estimate, run nothing")
     ap.add_argument("--smoke", action="store_true", help="every selected run for 24 steps on 64 sentences, in a temporary folder")
-    ap.add_argument("--memory", action="store_true", help=f"the memory runs instead: each selected SST-2 main or ablation run "
-                    f"for {MEMORY_STEPS} steps in a fresh process, for its training peak memory (a few minutes each)")
     ap.add_argument("--child", nargs=2, metavar=("RUN", "SCRATCH"), help=argparse.SUPPRESS)   # one run, in its own process
     a = ap.parse_args()
     runs = suite()
     if a.child:
         from apt_nb.core import quiet_hf
         quiet_hf()
-        res = run_one(a.child[0], runs[a.child[0]], a.smoke, Path(a.child[1]), memory=a.memory)
+        res = run_one(a.child[0], runs[a.child[0]], a.smoke, Path(a.child[1]))
         print(f"{a.child[0]}: {res['metric_name']} {res['metric']:.2f}, kept {res['kept_param_ratio']:.0%}, "
               f"training peak {res['train_peak_mem_mb']:.0f} MB", flush=True)
         return
@@ -193,14 +173,6 @@ def main():
     if a.runs:
         unknown = sorted(set(a.runs.split(",")) - set(runs))
         if unknown: sys.exit(f"unknown run(s) {unknown}; runs: {', '.join(runs)}")
-    if a.memory:
-        sel = {n: r for n, r in sel.items() if r["task"] == "sst2" and r["group"] in ("main", "ablations")}
-        todo = {n: r for n, r in sel.items() if a.smoke or not memory_done(n)}
-        missing = {r["teacher"] for r in todo.values() if r["teacher"] and not a.smoke and not (RUNS / r["teacher"] / "model").is_dir()}
-        if missing: sys.exit(f"the memory runs of the distilling methods need the model of {sorted(missing)}: run it first")
-        print(f"{len(sel)} memory runs selected, {len(todo)} to run, about 2 min each")
-        if a.dry_run: return
-        return launch(todo, a.smoke, ["--memory"])
     teachers = {r["teacher"] for n, r in sel.items() if r["teacher"] and (a.smoke or not done(n))}
     redo = {t for t in teachers if not a.smoke and not (RUNS / t / "model").is_dir()}   # a teacher's model is needed on disk
     sel = {**{t: runs[t] for t in sorted(teachers)}, **sel}                              # teachers first
@@ -214,7 +186,7 @@ def main():
     launch(todo, a.smoke)
 
 
-def launch(todo: dict, smoke: bool, extra=()):
+def launch(todo: dict, smoke: bool):
     "Run each run of `todo` in a fresh process (so that its peak memory is its own), one after another."
     scratch = Path(tempfile.mkdtemp(prefix="apt_nb_report_smoke_")) if smoke else RUNS
     t0 = time.time()
@@ -222,7 +194,7 @@ def launch(todo: dict, smoke: bool, extra=()):
         for i, n in enumerate(todo, 1):
             t = time.time()
             print(f"[{i}/{len(todo)}] ", end="", flush=True)
-            subprocess.run([sys.executable, __file__, "--child", n, str(scratch), *extra] + (["--smoke"] if smoke else []), check=True)
+            subprocess.run([sys.executable, __file__, "--child", n, str(scratch)] + (["--smoke"] if smoke else []), check=True)
             print(f"    {time.time() - t:.0f} s (total {(time.time() - t0) / 60:.0f} min)", flush=True)
     finally:
         if smoke: shutil.rmtree(scratch, ignore_errors=True)

@@ -35,20 +35,14 @@ TASK_NAMES = {"sst2": "SST-2", "rte": "RTE", "stsb": "STS-B"}
 
 
 def load(folder=RESULTS) -> dict:
-    "Every finished run's metrics, by run name, with the training peak of its memory run (folder/memory/) where there is one."
-    runs = {f.stem: json.loads(f.read_text()) for f in sorted(Path(folder).glob("*.json"))}
-    for f in sorted((Path(folder) / "memory").glob("*.json")):
-        if f.stem in runs: runs[f.stem].setdefault("report", {})["memory_run_peak_mb"] = json.loads(f.read_text())["train_peak_mem_mb"]
-    return runs
+    "Every finished run's metrics, by run name."
+    return {f.stem: json.loads(f.read_text()) for f in sorted(Path(folder).glob("*.json"))}
 
 
 def own_peak(r: dict):
-    """A run's training peak memory in MB, from a process of its own: its memory run's (the same training, shortened, in a
-    fresh process) where there is one, else its own if it ran in a fresh process; None otherwise (a process's resident
-    peak includes the runs before it)."""
-    rep = r.get("report", {})
-    if "memory_run_peak_mb" in rep: return rep["memory_run_peak_mb"]
-    return r["train_peak_mem_mb"] if rep.get("own_process") else None
+    """A run's training peak memory in MB if it ran in a process of its own; None otherwise (a process's resident peak
+    includes the runs before it)."""
+    return r["train_peak_mem_mb"] if r.get("report", {}).get("own_process") else None
 
 
 def final_from(r: dict) -> int:
@@ -211,15 +205,13 @@ def machines(runs: dict) -> str:
 
 
 def render(runs: dict) -> str:
-    n, mem_runs = len(runs), sum("memory_run_peak_mb" in r.get("report", {}) for r in runs.values())
-    memory = ("the peak resident memory of each method's memory run, the same training shortened to 64 steps in a process "
-              "of its own (`report.py --memory`)" if mem_runs else
-              "each run's peak resident memory (VmHWM, reset when training starts), every run in a process of its own")
+    n = len(runs)
     return (f"Runs finished: {n} (`python benchmarks/report.py`; results in `benchmarks/results/report/`), on: "
             f"{machines(runs)}.\n\n"
             "**Table 2 at CPU scale** (MiniLM, 60% sparsity; efficiency on SST-2 relative to FT; inference time is each run's "
             "dense / compressed throughput measured side by side, so FT's own row shows the measurement's noise"
-            + f"; training memory is {memory}"
+            + "; training memory is each run's peak resident memory (VmHWM, reset when training starts), every run in a "
+            "process of its own"
             + "):\n\n" + table2(runs)
             + "\n\n**Table 4 ablations (+ kurtosis)** (MiniLM, SST-2, 60% sparsity; relative to FT):\n\n" + table4(runs)
             + "\n\n**Which of the paper's claims hold here** (computed from the same results):\n\n" + claims_table(runs) + "\n"
