@@ -504,7 +504,10 @@ def train(task: str, output_dir, model: str = "minilm", method: str = "apt", pre
             epoch, offset = divmod(step, per_epoch)
             loader = torch.utils.data.DataLoader(train_ds, batch_sampler=epoch_batches(len(train_ds), p.batch_size, seed, epoch)[offset:],
                                                  collate_fn=coll)
-            for b in loader:
+            rng = _rng_state() if offset else None   # a resumed epoch: its iterator must not draw from the RNG
+            batches = iter(loader)                   # (an uninterrupted run drew at the epoch's start, before the checkpoint)
+            if rng is not None: _set_rng_state(rng)
+            for b in batches:
                 step = run["step"]
                 # the teacher is renewed at window openings during distillation, when the dev metric improved
                 if dist is not None and ctl is not None and step in openings and distill_start <= step < distill_end:
